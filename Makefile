@@ -44,7 +44,7 @@ bench: setup
 	@$(BIN)/python bench/run.py --out bench/results.json
 
 export: setup
-	@$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/nbdev_readme 2>/dev/null || true
+	@$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/python tools/readme.py
 
 lab: setup
 	@$(BIN)/jupyter lab --notebook-dir=nbs

@@ -14,11 +14,12 @@ if [ "$before" != "$after_clean" ]; then
   exit 1
 fi
 "$bin/nbdev_export"
+"$bin/python" tools/readme.py
 after_export=$(snap)
 if [ "$after_clean" != "$after_export" ]; then
   echo "library out of sync with notebooks: nbdev_export changed:" >&2
   diff <(echo "$after_clean") <(echo "$after_export") | grep '^[<>]' | awk '{print "  " $3}' | sort -u >&2
-  echo "fix: run '$bin/nbdev_export' and commit zerodte/" >&2
+  echo "fix: run 'make export' and commit zerodte/ and README.md" >&2
   exit 1
 fi
 echo "notebooks clean, library in sync"
