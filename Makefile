@@ -37,7 +37,7 @@ test-slow: setup
 	@$(BIN)/nbdev_test --n_workers 2 --flags slow
 
 demo: setup
-	@$(BIN)/python -m zerodte.demo
+	@$(BIN)/zerodte demo
 
 bench: setup
 	@mkdir -p bench

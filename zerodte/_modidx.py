@@ -65,5 +65,7 @@ d = { 'settings': { 'branch': 'main',
                                      'zerodte.data.schema._where': ('data.schema.html#_where', 'zerodte/data/schema.py'),
                                      'zerodte.data.schema.infer_timeframe': ('data.schema.html#infer_timeframe', 'zerodte/data/schema.py'),
                                      'zerodte.data.schema.validate_bars': ('data.schema.html#validate_bars', 'zerodte/data/schema.py'),
-                                     'zerodte.data.schema.validate_quotes': ( 'data.schema.html#validate_quotes',
-                                                                              'zerodte/data/schema.py')}}}
+                                     'zerodte.data.schema.validate_quotes': ('data.schema.html#validate_quotes', 'zerodte/data/schema.py')},
+            'zerodte.demo': { 'zerodte.demo._step': ('demo.html#_step', 'zerodte/demo.py'),
+                              'zerodte.demo.import_real_data': ('demo.html#import_real_data', 'zerodte/demo.py'),
+                              'zerodte.demo.run_demo': ('demo.html#run_demo', 'zerodte/demo.py')}}}
