@@ -18,3 +18,12 @@ def _no_alpaca_keys(monkeypatch):
     "Tests never see a developer's real Alpaca keys."
     monkeypatch.delenv("APCA_API_KEY_ID", raising=False)
     monkeypatch.delenv("APCA_API_SECRET_KEY", raising=False)
+
+
+@pytest.fixture(scope="session")
+def synth_lake(tmp_path_factory):
+    "A small synthetic lake (6 sessions from 2024-01-02, seed 3, default effects), written once per test session."
+    from zerodte.data.synth import SynthConfig, write_market
+    out = tmp_path_factory.mktemp("synth") / "lake"
+    write_market(SynthConfig(start="2024-01-02", days=6, seed=3), out)
+    return out
