@@ -50,18 +50,14 @@ def _check_split(days, splits, K, N, M, p, e, mode):
         assert t == list(range(t[0], t[0] + M))                            # contiguous test block of M sessions
         assert tr == list(range(tr[0], tr[0] + len(tr)))                   # contiguous training span
         assert not set(tr) & set(t)                                        # no overlap
-        assert max(tr) < t[0] - p                                          # purge: p sessions before the block are dropped
+        assert max(tr) == t[0] - p - e - 1                                 # purge + embargo: p + e sessions left out
         if mode == "rolling": assert len(tr) == N
         else: assert tr[0] == 0 and len(tr) >= N
-        for j, (lo, hi) in enumerate(blocks):                              # embargo: earlier blocks too close are unused
-            if t[0] - hi <= e: assert not set(tr) & set(range(lo, hi + 1)), (k, j)
-        for j, (lo, hi) in enumerate(blocks):                              # any earlier test day trained on is old enough
-            for i in set(tr) & set(range(lo, hi + 1)): assert t[0] - hi > e
         blocks.append((t[0], t[-1]))
     # blocks back to back, in order; the out-of-sample days are exactly their union
     assert all(blocks[i + 1][0] == blocks[i][1] + 1 for i in range(K - 1))
     oos = [d for f in splits for d in f.test]
-    assert oos == list(days[N + p:N + p + K * M])
+    assert oos == list(days[N + p + e:N + p + e + K * M])
     if mode == "expanding":
         assert all(len(splits[i + 1].train) >= len(splits[i].train) for i in range(K - 1))
 
@@ -70,27 +66,28 @@ def test_walk_forward_split_properties():
     n_checked = 0
     for K, N, M, p, e, mode, extra in itertools.product((1, 2, 3, 4), (1, 2, 5), (1, 2, 3), (0, 1, 2), (0, 1, 3, 7),
                                                         ("rolling", "expanding"), (0, 3)):
-        days = pd.bdate_range("2024-01-02", periods=days_needed(K, N, M, p) + extra)
+        days = pd.bdate_range("2024-01-02", periods=days_needed(K, N, M, p, e) + extra)
         _check_split(list(days), walk_forward_splits(days, K, N, M, p, e, mode), K, N, M, p, e, mode)
         n_checked += 1
-        with pytest.raises(ConfigError, match=f"need {days_needed(K, N, M, p)} sessions"):
-            walk_forward_splits(days[:days_needed(K, N, M, p) - 1], K, N, M, p, e, mode)
+        with pytest.raises(ConfigError, match=f"need {days_needed(K, N, M, p, e)} sessions"):
+            walk_forward_splits(days[:days_needed(K, N, M, p, e) - 1], K, N, M, p, e, mode)
     assert n_checked == 4 * 3 * 3 * 3 * 4 * 2 * 2
 
 
 def test_split_by_hand():
     d = pd.bdate_range("2024-01-02", periods=12)
     s = walk_forward_splits(d, folds=3, train_days=3, test_days=2, purge_days=0, embargo_days=3)
-    # block 0 = 3..4; fold 1 (test 5..6): block 0 ended 1 session before -> embargoed: train 0..2
-    # fold 2 (test 7..8): block 0 ended 3 before (<= 3: embargoed), block 1 ended 1 before: train 0..2 again
-    assert [(list(f.train), list(f.test)) for f in s] == [(list(d[0:3]), list(d[3:5])), (list(d[0:3]), list(d[5:7])),
-                                                         (list(d[0:3]), list(d[7:9]))]
-    s = walk_forward_splits(d, folds=3, train_days=3, test_days=2, purge_days=0, embargo_days=2)
-    assert list(s[2].train) == list(d[2:5])                               # block 0 ended 3 before fold 2: usable
+    # the first block starts after 3 training + 3 embargoed sessions: blocks 6..7, 8..9, 10..11; each fold's training
+    # window ends 3 sessions before its block
+    assert [(list(f.train), list(f.test)) for f in s] == [(list(d[0:3]), list(d[6:8])), (list(d[2:5]), list(d[8:10])),
+                                                         (list(d[4:7]), list(d[10:12]))]
+    s = walk_forward_splits(d, folds=3, train_days=3, test_days=2, purge_days=1, embargo_days=1, mode="expanding")
+    assert [list(f.train) for f in s] == [list(d[0:3]), list(d[0:5]), list(d[0:7])]
+    assert [list(f.test) for f in s] == [list(d[5:7]), list(d[7:9]), list(d[9:11])]
 
 
 def test_too_few_days_in_the_lake(lake, tmp_path):
-    with pytest.raises(ConfigError, match="need 14 sessions; only 12"):
+    with pytest.raises(ConfigError, match="need 15 sessions; only 12"):
         run_backtest("rule_never", lake, folds=4, train_days=2, test_days=3, out=tmp_path / "x")
     assert not (tmp_path / "x").exists()
 
