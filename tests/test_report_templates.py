@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zerodte.analysis import EXAMPLE_SYSTEMS
 from zerodte.analysis import (DownloadRefused, MODELLED_CHAIN, load_suite, make_example_suite, oos_days,
                               performance_by_regime, quantstats_offline, quantstats_tearsheet, render_run_reports,
                               replay_days)
@@ -158,11 +159,11 @@ def test_scorecard_json(rendered, suites):
     for row in null["systems"]:                                                  # the stated test, re-applied
         lo, dsr = row["sharpe_ci"][0], row["deflated_sharpe"]
         assert row["shows_edge"] == bool((dsr is not None and dsr >= 0.95) or (lo is not None and lo > 0))
-    agents_with_edge = [r["system"] for r in null["systems"] if r["kind"] != "rule" and r["shows_edge"]]
+    agents_with_edge = [r["system"] for r in null["systems"] if r["shows_edge"]]          # rules are judged too
     assert null["agents_with_edge"] == agents_with_edge and null["passed"] == (not agents_with_edge)
     assert null["passed"] and m["null_passed"] is True                           # no agent finds an edge in a null market
     found = doc["controls"]["planted"]["found"]
-    assert m["baseline"] == "baseline" and set(found) == {"baseline", "lstm"} and set(found["lstm"]) == {"example_edge=2", "none"}
+    assert m["baseline"] == "baseline" and set(found) == set(EXAMPLE_SYSTEMS) and set(found["lstm"]) == {"example_edge=2", "none"}
     assert found["lstm"]["example_edge=2"] and not found["lstm"]["none"]        # found where planted, not where absent
     assert m["planted_found"] == found
 
