@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import zerodte
-from zerodte.core import ConfigError, next_session, previous_session
+from zerodte.core import DataError, ConfigError, next_session, previous_session
 from zerodte.data.store import read_bars, read_table
 from zerodte.data.synth import SynthConfig, write_market
 from zerodte.execution import AlpacaOptionFees, PerContractFees
@@ -214,10 +214,13 @@ def test_suite_grows_and_checks(lake, tmp_path):
     # a run folder from another version is refused on load
     j = json.loads((out / "suite.json").read_text()); j["version"] = "9.9.0"
     (out / "suite.json").write_text(json.dumps(j))
-    with pytest.raises(ConfigError, match="zerodte version 9.9.0"):
+    with pytest.raises(ConfigError, match="written by zerodte 9.9.0"):
         load_run(out)
-    with pytest.raises(ConfigError, match="no suite.json"):
+    with pytest.raises(ConfigError, match="does not exist"):
         load_run(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no suite.json"):
+        load_run(tmp_path / "empty")
 
 
 def test_regimes_and_truth(tmp_path):
